@@ -49,11 +49,11 @@ func (b *Backend[T]) convForward(w, lo, hi int) {
 			bias := a.bias[o]
 			dst := out[o*OW*OW : (o+1)*OW*OW]
 			for y := range OW {
-				row := acc[y*W : y*W+OW]
-				for x, v := range row {
-					dst[y*OW+x] = squash(v + bias)
+				for x, v := range acc[y*W : y*W+OW] {
+					dst[y*OW+x] = v + bias
 				}
 			}
+			squash(dst)
 		}
 	}
 }
@@ -142,10 +142,11 @@ func (b *Backend[T]) subsampleForward(w, lo, hi int) {
 		for m := range l.OutMaps {
 			for y := range OW {
 				for x := range OW {
-					out[(m*OW+y)*OW+x] = squash(a.w[m]*window(l, in, m, y, x) + a.bias[m])
+					out[(m*OW+y)*OW+x] = a.w[m]*window(l, in, m, y, x) + a.bias[m]
 				}
 			}
 		}
+		squash(out)
 	}
 }
 
@@ -206,8 +207,9 @@ func (b *Backend[T]) fullForward(w, lo, hi int) {
 		in := a.in[p*I : (p+1)*I]
 		out := a.out[p*O : (p+1)*O]
 		for o := range O {
-			out[o] = squash(dot(a.w[o*I:(o+1)*I], in) + a.bias[o])
+			out[o] = dot(a.w[o*I:(o+1)*I], in) + a.bias[o]
 		}
+		squash(out)
 	}
 }
 

@@ -12,7 +12,31 @@ import (
 func sizeof[T Float](x T) uintptr { return unsafe.Sizeof(x) }
 
 // axpy computes y += a*x over len(y) elements (x is at least as long).
+// float32 goes to axpy32, which has a SIMD version where the build has one.
 func axpy[T Float](y []T, a T, x []T) {
+	if sizeof(a) == 4 {
+		axpy32(as32(y), float32(a), as32(x))
+		return
+	}
+	axpyGo(y, a, x)
+}
+
+// dot returns sum x[i]*y[i] over len(x) elements (y is at least as long).
+func dot[T Float](x, y []T) T {
+	var z T
+	if sizeof(z) == 4 {
+		return T(dot32(as32(x), as32(y)))
+	}
+	return dotGo(x, y)
+}
+
+// as32 views a float32-sized []T as []float32.
+func as32[T Float](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// axpyGo and dotGo are the portable loops.
+func axpyGo[T Float](y []T, a T, x []T) {
 	x = x[:len(y)]
 	i := 0
 	for ; i+4 <= len(y); i += 4 {
@@ -26,8 +50,7 @@ func axpy[T Float](y []T, a T, x []T) {
 	}
 }
 
-// dot returns sum x[i]*y[i] over len(x) elements (y is at least as long).
-func dot[T Float](x, y []T) T {
+func dotGo[T Float](x, y []T) T {
 	y = y[:len(x)]
 	var s0, s1, s2, s3 T
 	i := 0
@@ -43,12 +66,23 @@ func dot[T Float](x, y []T) T {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// squash is the paper's f(a) = A tanh(S a).
-func squash[T Float](a T) T {
-	if sizeof(a) == 4 {
-		return T(net.SquashA * tanh32(float32(net.SquashS)*float32(a)))
+// squash replaces each a in x by the paper's f(a) = A tanh(S a); float32
+// goes to squash32, which has a SIMD version where the build has one.
+func squash[T Float](x []T) {
+	var z T
+	if sizeof(z) == 4 {
+		squash32(as32(x))
+		return
 	}
-	return T(net.SquashA * math.Tanh(net.SquashS*float64(a)))
+	for i, a := range x {
+		x[i] = T(net.SquashA * math.Tanh(net.SquashS*float64(a)))
+	}
+}
+
+func squashGo(x []float32) {
+	for i, a := range x {
+		x[i] = net.SquashA * tanh32(net.SquashS*a)
+	}
 }
 
 // dsquash is f'(a) written in terms of the output x = f(a):
@@ -58,29 +92,33 @@ func dsquash[T Float](x T) T {
 	return T(net.SquashS/net.SquashA) * (T(net.SquashA*net.SquashA) - x*x)
 }
 
+// tanhClamp bounds tanh32's argument: beyond it tanh is ±1 in float32.
+const tanhClamp = 9
+
 // tanh32 is a float32 tanh to within a few ulp, several times faster than
-// math.Tanh: a 13/6 rational minimax approximation on [-9, 9], beyond which
-// tanh is ±1 in float32.
+// math.Tanh: a 13/6 rational minimax approximation on [-9, 9].
 func tanh32(x float32) float32 {
-	const clamp = 9
-	if x > clamp {
-		x = clamp
-	} else if x < -clamp {
-		x = -clamp
-	}
-	if x > -0.0004 && x < 0.0004 {
-		return x
+	if x > tanhClamp {
+		x = tanhClamp
+	} else if x < -tanhClamp {
+		x = -tanhClamp
 	}
 	x2 := x * x
-	p := x2*-2.76076847742355e-16 + 2.00018790482477e-13
-	p = x2*p + -8.60467152213735e-11
-	p = x2*p + 5.12229709037114e-08
-	p = x2*p + 1.48572235717979e-05
-	p = x2*p + 6.37261928875436e-04
-	p = x2*p + 4.89352455891786e-03
-	p = x * p
-	q := x2*1.19825839466702e-06 + 1.18534705686654e-04
-	q = x2*q + 2.26843463243900e-03
-	q = x2*q + 4.89352518554385e-03
-	return p / q
+	p := x2*tanhP[0] + tanhP[1]
+	for _, c := range tanhP[2:] {
+		p = x2*p + c
+	}
+	q := x2*tanhQ[0] + tanhQ[1]
+	for _, c := range tanhQ[2:] {
+		q = x2*q + c
+	}
+	return x * p / q
 }
+
+// tanhP and tanhQ are tanh32's numerator (odd, x times a polynomial in x^2)
+// and denominator coefficients, highest power first.
+var (
+	tanhP = [...]float32{-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
+		5.12229709037114e-08, 1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03}
+	tanhQ = [...]float32{1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03}
+)

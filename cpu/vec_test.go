@@ -5,16 +5,53 @@ import (
 	"testing"
 )
 
-func TestTanh32(t *testing.T) {
-	worst := 0.0
-	for x := -12.0; x <= 12; x += 1e-4 {
-		got := float64(tanh32(float32(x)))
-		want := math.Tanh(float64(float32(x)))
-		if e := math.Abs(got - want); e > worst {
-			worst = e
-		}
+// TestSquash32 checks float32 squashing (SIMD where built with it) against
+// math.Tanh, at lengths that leave partial vectors.
+func TestSquash32(t *testing.T) {
+	x := make([]float32, 0, 240003)
+	for a := -18.0; a <= 18; a += 1.5e-4 {
+		x = append(x, float32(a))
 	}
-	if worst > 4e-7 { // a few ulp of 1
-		t.Errorf("tanh32: max abs error %g over [-12, 12], want <= 4e-7", worst)
+	want := make([]float64, len(x))
+	for i, a := range x {
+		want[i] = 1.7159 * math.Tanh(2.0/3.0*float64(a))
+	}
+	squash(x)
+	worst := 0.0
+	for i, v := range x {
+		worst = max(worst, math.Abs(float64(v)-want[i]))
+	}
+	if worst > 1e-6 { // a few ulp of A
+		t.Errorf("squash: max abs error %g over [-18, 18], want <= 1e-6", worst)
+	}
+}
+
+// TestVec checks axpy and dot (SIMD where built with it) against plain
+// float64 sums, at lengths around the vector width.
+func TestVec(t *testing.T) {
+	for n := 0; n <= 70; n++ {
+		x, y := make([]float32, n+3), make([]float32, n)
+		for i := range x {
+			x[i] = float32(i%7) - 2.5
+		}
+		for i := range y {
+			y[i] = float32(i%5) * 0.5
+		}
+		want := 0.0
+		for i := range y {
+			want += float64(x[i]) * float64(y[i])
+		}
+		if got := dot(y, x); math.Abs(float64(got)-want) > 1e-4*math.Max(1, math.Abs(want)) {
+			t.Errorf("dot, n=%d: %v, want %v", n, got, want)
+		}
+		axpy(y, 2, x)
+		for i := range y {
+			if w := float32(i%5)*0.5 + 2*x[i]; y[i] != w {
+				t.Fatalf("axpy, n=%d: y[%d] = %v, want %v", n, i, y[i], w)
+			}
+		}
+		if n > 0 && x[n] != float32(n%7)-2.5 {
+			t.Fatalf("axpy, n=%d wrote past y", n)
+		}
 	}
 }

@@ -151,6 +151,9 @@ func (d Device) MaxWorkGroupSize() int { return int(deviceValue[uintptr](d, devi
 // size in each dimension.
 func (d Device) MaxWorkItemSizes() []int {
 	s, _ := infoSlice[uintptr]("clGetDeviceInfo", d.info(deviceMaxWorkItemSizes))
+	if s == nil {
+		return nil
+	}
 	sizes := make([]int, len(s))
 	for i, v := range s {
 		sizes[i] = int(v)

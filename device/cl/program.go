@@ -228,4 +228,3 @@ func (q *Queue) Run(k *Kernel, global, local []int) error {
 	}
 	return nil
 }
-
