@@ -36,13 +36,59 @@ type Backend[T Float] struct {
 	// start wakes workers 1..workers-1 for the current job; the caller is worker 0.
 	start []chan struct{}
 	done  sync.WaitGroup
-	job   func(b *Backend[T], w, lo, hi int)
+	job   job
 	a     args[T]
 	// scratch is each worker's private working memory, grown on demand so
 	// the steady state allocates nothing.
 	scratch []scratch[T]
 	// wsq holds a layer's squared weights for the Curvature pass.
 	wsq []T
+}
+
+// job names an operation's per-worker part; a switch rather than a func
+// value, since a generic method value allocates on every call.
+type job uint8
+
+const (
+	jobConvForward job = iota
+	jobConvBackward
+	jobSubsampleForward
+	jobSubsampleBackward
+	jobFullForward
+	jobFullBackward
+	jobRbfForward
+	jobRbfBackward
+	jobLoss
+	jobLossCurvature
+	jobUpdate
+)
+
+// exec runs worker w's part of job j.
+func (b *Backend[T]) exec(j job, w, lo, hi int) {
+	switch j {
+	case jobConvForward:
+		b.convForward(w, lo, hi)
+	case jobConvBackward:
+		b.convBackward(w, lo, hi)
+	case jobSubsampleForward:
+		b.subsampleForward(w, lo, hi)
+	case jobSubsampleBackward:
+		b.subsampleBackward(w, lo, hi)
+	case jobFullForward:
+		b.fullForward(w, lo, hi)
+	case jobFullBackward:
+		b.fullBackward(w, lo, hi)
+	case jobRbfForward:
+		b.rbfForward(w, lo, hi)
+	case jobRbfBackward:
+		b.rbfBackward(w, lo, hi)
+	case jobLoss:
+		b.loss(w, lo, hi)
+	case jobLossCurvature:
+		b.lossCurvature(w, lo, hi)
+	case jobUpdate:
+		b.update(w, lo, hi)
+	}
 }
 
 // args are the operands of the running job, set by the operation before
@@ -87,7 +133,7 @@ func New[T Float](workers int) *Backend[T] {
 func (b *Backend[T]) worker(w int) {
 	for range b.start[w] {
 		lo, hi := b.part(w)
-		b.job(b, w, lo, hi)
+		b.exec(b.job, w, lo, hi)
 		b.done.Done()
 	}
 }
@@ -99,14 +145,14 @@ func (b *Backend[T]) part(w int) (lo, hi int) {
 }
 
 // run executes job over b.a.n items on all workers and waits for them.
-func (b *Backend[T]) run(job func(b *Backend[T], w, lo, hi int)) {
-	b.job = job
+func (b *Backend[T]) run(j job) {
+	b.job = j
 	b.done.Add(b.workers - 1)
 	for w := 1; w < b.workers; w++ {
 		b.start[w] <- struct{}{}
 	}
 	lo, hi := b.part(0)
-	job(b, 0, lo, hi)
+	b.exec(j, 0, lo, hi)
 	b.done.Wait()
 }
 

@@ -21,7 +21,7 @@ func (b *Backend[T]) ConvForward(l *net.Layer, params, in, out net.Buffer, n int
 		return
 	}
 	b.setForward(l, params, in, out, n)
-	b.run((*Backend[T]).convForward)
+	b.run(jobConvForward)
 }
 
 func (b *Backend[T]) convForward(w, lo, hi int) {
@@ -65,7 +65,7 @@ func (b *Backend[T]) ConvBackward(l *net.Layer, p net.Pass, params, in, out, gou
 		return
 	}
 	b.setBackward(l, p, params, in, out, gout, gin, n)
-	b.run((*Backend[T]).convBackward)
+	b.run(jobConvBackward)
 	b.reduce(gparams)
 }
 
@@ -118,7 +118,7 @@ func (b *Backend[T]) convBackward(w, lo, hi int) {
 // SubsampleForward runs S2 and S4.
 func (b *Backend[T]) SubsampleForward(l *net.Layer, params, in, out net.Buffer, n int) {
 	b.setForward(l, params, in, out, n)
-	b.run((*Backend[T]).subsampleForward)
+	b.run(jobSubsampleForward)
 }
 
 // window returns the sum of input map m's K x K window at output (y, x).
@@ -155,7 +155,7 @@ func (b *Backend[T]) subsampleForward(w, lo, hi int) {
 // of h*s^2 for Curvature: the exact Gauss-Newton diagonal).
 func (b *Backend[T]) SubsampleBackward(l *net.Layer, p net.Pass, params, in, out, gout, gin, gparams net.Buffer, n int) {
 	b.setBackward(l, p, params, in, out, gout, gin, n)
-	b.run((*Backend[T]).subsampleBackward)
+	b.run(jobSubsampleBackward)
 	b.reduce(gparams)
 }
 
@@ -197,7 +197,7 @@ func (b *Backend[T]) subsampleBackward(w, lo, hi int) {
 // FullForward runs F6, and C5 as a Dense convolution: weights [out][in].
 func (b *Backend[T]) FullForward(l *net.Layer, params, in, out net.Buffer, n int) {
 	b.setForward(l, params, in, out, n)
-	b.run((*Backend[T]).fullForward)
+	b.run(jobFullForward)
 }
 
 func (b *Backend[T]) fullForward(w, lo, hi int) {
@@ -216,7 +216,7 @@ func (b *Backend[T]) fullForward(w, lo, hi int) {
 // FullBackward is the backward pass of F6 and of a Dense C5.
 func (b *Backend[T]) FullBackward(l *net.Layer, p net.Pass, params, in, out, gout, gin, gparams net.Buffer, n int) {
 	b.setBackward(l, p, params, in, out, gout, gin, n)
-	b.run((*Backend[T]).fullBackward)
+	b.run(jobFullBackward)
 	b.reduce(gparams)
 }
 
@@ -248,7 +248,7 @@ func (b *Backend[T]) fullBackward(w, lo, hi int) {
 // RBFForward computes the output penalties y_i = sum_j (x_j - w_ij)^2.
 func (b *Backend[T]) RBFForward(l *net.Layer, protos, in, out net.Buffer, n int) {
 	b.a = args[T]{l: l, n: n, w: data[T](protos), in: data[T](in), out: data[T](out)}
-	b.run((*Backend[T]).rbfForward)
+	b.run(jobRbfForward)
 }
 
 func (b *Backend[T]) rbfForward(w, lo, hi int) {
@@ -270,7 +270,7 @@ func (b *Backend[T]) rbfForward(w, lo, hi int) {
 // RBFBackward computes dE/dx_j = sum_i dE/dy_i * 2(x_j - w_ij).
 func (b *Backend[T]) RBFBackward(l *net.Layer, protos, in, gout, gin net.Buffer, n int) {
 	b.a = args[T]{l: l, n: n, w: data[T](protos), in: data[T](in), gout: data[T](gout), gin: data[T](gin)}
-	b.run((*Backend[T]).rbfBackward)
+	b.run(jobRbfBackward)
 }
 
 func (b *Backend[T]) rbfBackward(w, lo, hi int) {
@@ -293,7 +293,7 @@ func (b *Backend[T]) rbfBackward(w, lo, hi int) {
 // and the batch's loss sum and error count.
 func (b *Backend[T]) Loss(c net.Criterion, y, labels, gy, stats net.Buffer, scale float32, n int) {
 	b.a = args[T]{n: n, crit: c, scale: T(scale), out: data[T](y), labels: data[T](labels), gout: data[T](gy)}
-	b.run((*Backend[T]).loss)
+	b.run(jobLoss)
 	st := data[T](stats)
 	for w := range b.scratch[:b.workers] {
 		st[0] += b.scratch[w].stats[0]
@@ -359,7 +359,7 @@ func (b *Backend[T]) loss(w, lo, hi int) {
 // sum_i p_i u_i^2 - (sum_i p_i u_i)^2 + 2(1 - sum_i p_i), never negative.
 func (b *Backend[T]) LossCurvature(c net.Criterion, l *net.Layer, protos, x, y, labels, hx net.Buffer, scale float32, n int) {
 	b.a = args[T]{l: l, n: n, crit: c, scale: T(scale), w: data[T](protos), in: data[T](x), out: data[T](y), labels: data[T](labels), gin: data[T](hx)}
-	b.run((*Backend[T]).lossCurvature)
+	b.run(jobLossCurvature)
 }
 
 func (b *Backend[T]) lossCurvature(w, lo, hi int) {
@@ -401,7 +401,7 @@ func (b *Backend[T]) Gather(set net.Samples, idx []int32, x, labels net.Buffer) 
 // Update applies one parameter step, spread over the workers.
 func (b *Backend[T]) Update(st net.Step) {
 	b.a = args[T]{step: st, n: st.Params.Len(), w: data[T](st.Params), gout: data[T](st.Grads), other: data[T](st.Curv), gin: data[T](st.Velocity)}
-	b.run((*Backend[T]).update)
+	b.run(jobUpdate)
 }
 
 func (b *Backend[T]) update(w, lo, hi int) {

@@ -73,7 +73,7 @@ func DefaultConfig() Config {
 		Batch:       DefaultBatch,
 		Optimizer:   SDLM,
 		Criterion:   Criterion{MAP: true, J: DefaultJ},
-		LR:          0.0005,
+		LR:          0.00001,
 		Mu:          0.02,
 		Momentum:    0.9,
 		CurvSamples: 500,

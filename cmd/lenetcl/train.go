@@ -67,6 +67,7 @@ func trainCommand() *cli.Command {
 		&cli.Float64Flag{Name: "momentum", Value: d.Momentum, Usage: "SGD's momentum"},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "random seed: the same seed on the same backend gives the same model"},
 		&cli.StringFlag{Name: "out", Value: "lenet5.model", Usage: "model file, written after every epoch"},
+		&cli.StringFlag{Name: "init", Usage: "start from this model file's parameters instead of the paper's random initialisation"},
 	}
 	flags = append(flags, criterionFlags()...)
 	flags = append(flags, dataFlags()...)
@@ -129,7 +130,18 @@ func train(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := m.SetParams(net.InitParams(lenet, cfg.Seed)); err != nil {
+	params := net.InitParams(lenet, cfg.Seed)
+	if path := c.String("init"); path != "" {
+		f, err := modelfile.Load(path)
+		if err != nil {
+			return err
+		}
+		if err := f.Check(net.Arch, lenet.Params); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		params = f.Params
+	}
+	if err := m.SetParams(params); err != nil {
 		return err
 	}
 	trainS, err := b.Upload(trainSet.Images, trainSet.Labels)
@@ -151,7 +163,7 @@ func train(c *cli.Context) error {
 		OnProgress: func(p net.Progress) { bar.update(p, cfg.Epochs) },
 		OnEpoch: func(r net.EpochResult) error {
 			bar.clear()
-			fmt.Printf("epoch %2d/%d  lr %.6f  train loss %.4f  train error %5.2f%%  test error %5.2f%%  %6.1f s  %6.0f images/s\n",
+			fmt.Printf("epoch %2d/%d  lr %.3g  train loss %.4f  train error %5.2f%%  test error %5.2f%%  %6.1f s  %6.0f images/s\n",
 				r.Epoch, cfg.Epochs, r.LR, r.TrainLoss, 100*r.TrainError, 100*r.TestError,
 				r.Duration.Seconds(), float64(r.Images)/r.Duration.Seconds())
 			meta := map[string]string{

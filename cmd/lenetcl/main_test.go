@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run runs the CLI with args and returns what it printed to stdout.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	done := make(chan string)
+	go func() {
+		var b bytes.Buffer
+		io.Copy(&b, r)
+		done <- b.String()
+	}()
+	err = newApp().Run(append([]string{"lenetcl"}, args...))
+	os.Stdout = stdout
+	w.Close()
+	return <-done, err
+}
+
+func TestInfo(t *testing.T) {
+	out, err := run(t, "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"C1", "6@28x28", "122,304", "C3", "1,516", "151,600", "48,120", "10,164", "60,000", "340,908", "15: [0 1 2 3 4 5]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("info output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestTrainEvalPredict trains briefly on a subset, then evaluates, predicts
+// and describes the model; a damaged copy of the file is refused by name.
+func TestTrainEvalPredict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on real MNIST")
+	}
+	model := filepath.Join(t.TempDir(), "m.model")
+	out, err := run(t, "train", "--backend", "cpu", "--limit", "1000", "--epochs", "1", "--out", model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "epoch  1/1") || !strings.Contains(out, "test error") {
+		t.Errorf("train printed no epoch line:\n%s", out)
+	}
+	out, err = run(t, "eval", "--backend", "cpu", "--limit", "1000", "-m", model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "test error") || !strings.Contains(out, "confusion matrix") {
+		t.Errorf("eval output:\n%s", out)
+	}
+	out, err = run(t, "predict", "--backend", "cpu", "-m", model, "-i", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "test image 0 (label 7)") {
+		t.Errorf("predict output:\n%s", out)
+	}
+	if out, err = run(t, "info", "-m", model); err != nil || !strings.Contains(out, "lenet5-1998") {
+		t.Errorf("info -m: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.model")
+	data[len(data)/2] ^= 0x40
+	if err := os.WriteFile(bad, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "eval", "--backend", "cpu", "-m", bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("eval of a damaged model: %v, want an error naming %s", err, bad)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"train", "--batch", "0"},
+		{"train", "--optimizer", "adam"},
+		{"train", "--loss", "hinge"},
+		{"train", "--backend", "tpu"},
+		{"eval", "-m", "/nonexistent/model"},
+	} {
+		if _, err := run(t, args...); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
