@@ -71,4 +71,3 @@ func devicesCommand() *cli.Command {
 		},
 	}
 }
-
