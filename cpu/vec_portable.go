@@ -2,10 +2,24 @@
 
 package cpu
 
-// Without GOEXPERIMENT=simd on amd64, float32 uses the portable loops.
+import "gonum.org/v1/gonum/blas/gonum"
 
-func axpy32(y []float32, a float32, x []float32) { axpyGo(y, a, x) }
+// Without GOEXPERIMENT=simd on amd64, float32 axpy and dot go to gonum's
+// BLAS, which has SSE assembly for them on amd64 and portable Go elsewhere.
 
-func dot32(x, y []float32) float32 { return dotGo(x, y) }
+var blas gonum.Implementation
+
+func axpy32(y []float32, a float32, x []float32) {
+	if len(y) > 0 {
+		blas.Saxpy(len(y), a, x, 1, y, 1)
+	}
+}
+
+func dot32(x, y []float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	return blas.Sdot(len(x), x, 1, y, 1)
+}
 
 func squash32(x []float32) { squashGo(x) }

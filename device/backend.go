@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/lenetcl/lenetcl/device/cl"
-	"github.com/lenetcl/lenetcl/kernels"
 	"github.com/lenetcl/lenetcl/net"
 )
 
@@ -17,60 +17,88 @@ import (
 const defaultLocal = 256
 
 // Backend implements net.Backend on one OpenCL device, in float32. Every
-// operation is one or two kernel launches over the whole minibatch on an
-// in-order queue; only Write, Read, Upload and Gather's indices cross to
-// the device. It is not safe for concurrent use.
+// operation is one to four kernel launches over the whole minibatch on an
+// in-order queue, which nothing waits for but Read and Write; only Write,
+// Read, Upload and Gather's indices cross between host and device. It is
+// not safe for concurrent use.
 type Backend struct {
 	info  Info
-	dev   cl.Device
 	ctx   *cl.Context // shared with every Backend on the device
 	queue *cl.Queue
 	k     kernelSet
+	// vw is the kernels' vector width (see kernels.Options).
+	vw int
+	// itemSizes are the device's largest work-group sizes per dimension.
+	itemSizes []int
 	// maxAlloc is the largest data set, in bytes, Upload keeps on the device.
 	maxAlloc int64
 	// owned are the buffers of Alloc and Upload, released by Close.
 	owned []*cl.Buffer
 	// conns holds each convolution layer's connection table (see conn).
 	conns map[*net.Layer]*cl.Buffer
-	// delta, idx and part are scratch, grown on demand: a layer's derivative
-	// by its pre-activations, Gather's indices and Loss's per-sample sums.
-	delta, idx, part *cl.Buffer
+	// delta, wsq, idx and part are scratch, grown on demand: a
+	// convolution's derivative by its pre-activations and its squared
+	// weights, Gather's indices and the per-sample sums of Loss and of
+	// parameter derivatives.
+	delta, wsq, idx, part *cl.Buffer
 	// batch holds the gathered images and labels of a data set kept on the host.
 	batch, labels []float32
 	err           error
 }
 
-// kernel is a kernel and the work-group size it runs with.
+// kernel is a kernel, the work-group size it runs with and the arguments
+// it was last given.
 type kernel struct {
 	*cl.Kernel
 	local int
+	args  []any
+}
+
+// setArgs sets the kernel's arguments, skipping those that are as last
+// set: each is a call into OpenCL, and a training step launches dozens of
+// kernels with mostly the same buffers and sizes as the step before.
+func (k *kernel) setArgs(args []any) error {
+	if len(k.args) != len(args) {
+		k.args = make([]any, len(args))
+	}
+	for i, v := range args {
+		if k.args[i] == v {
+			continue
+		}
+		if err := k.SetArg(i, v); err != nil {
+			k.args[i] = nil
+			return err
+		}
+		k.args[i] = v
+	}
+	return nil
 }
 
 // kernelSet holds one kernel per __kernel function of package kernels.
 type kernelSet struct {
-	gather, update                                         kernel
-	convForward, subsampleForward, fullForward, rbfForward kernel
-	loss, lossStats, lossCurvature, rbfBackward, delta     kernel
-	convBackwardInput, convBackwardParams                  kernel
+	gather, update                                            kernel
+	convForward, subsampleForward, fullForward, rbfForward    kernel
+	loss, lossStats, lossCurvature, rbfBackward, convDelta    kernel
+	convBackwardInput, convBackwardParams, squareWeights      kernel
 	subsampleBackwardInput, subsampleBackwardParams, sumBatch kernel
-	fullBackwardInput, fullBackwardParams                  kernel
+	fullBackwardInput, fullBackwardParams                     kernel
 }
 
-// named pairs each kernel with its function's name.
-func (s *kernelSet) named() []struct {
+// namedKernel is a kernel of a kernelSet and its function's name.
+type namedKernel struct {
 	k    *kernel
 	name string
-} {
-	return []struct {
-		k    *kernel
-		name string
-	}{
+}
+
+func (s *kernelSet) named() []namedKernel {
+	return []namedKernel{
 		{&s.gather, "gather"}, {&s.update, "update"},
 		{&s.convForward, "conv_forward"}, {&s.subsampleForward, "subsample_forward"},
 		{&s.fullForward, "full_forward"}, {&s.rbfForward, "rbf_forward"},
 		{&s.loss, "loss"}, {&s.lossStats, "loss_stats"}, {&s.lossCurvature, "loss_curvature"},
-		{&s.rbfBackward, "rbf_backward"}, {&s.delta, "delta"},
+		{&s.rbfBackward, "rbf_backward"}, {&s.convDelta, "conv_delta"},
 		{&s.convBackwardInput, "conv_backward_input"}, {&s.convBackwardParams, "conv_backward_params"},
+		{&s.squareWeights, "square_weights"},
 		{&s.subsampleBackwardInput, "subsample_backward_input"}, {&s.subsampleBackwardParams, "subsample_backward_params"},
 		{&s.sumBatch, "sum_batch"},
 		{&s.fullBackwardInput, "full_backward_input"}, {&s.fullBackwardParams, "full_backward_params"},
@@ -78,34 +106,46 @@ func (s *kernelSet) named() []struct {
 }
 
 // Open returns a backend on device index, numbered as in Devices.
-func Open(index int) (*Backend, error) { return open(index, defaultLocal) }
+func Open(index int) (*Backend, error) { return open(index, defaultLocal, 0) }
 
-// open is Open with the work-group sizes capped at maxLocal, which tests
-// set to odd sizes.
-func open(index, maxLocal int) (*Backend, error) {
-	infos, err := Devices()
-	if err != nil {
-		return nil, err
+// vectorWidth is the width of the vectors the kernels compute rows in
+// (see kernels.Options) on a device of type t: 16 floats on a CPU, which
+// fill AVX-512 registers and give narrower units several independent
+// vectors; 4 on a GPU, whose threads each compute fewer values, leaving
+// more threads.
+func vectorWidth(t cl.DeviceType) int {
+	if t&cl.DeviceCPU != 0 {
+		return 16
 	}
-	if index < 0 || index >= len(infos) {
-		return nil, fmt.Errorf("device: no OpenCL device %d: there are %d", index, len(infos))
-	}
+	return 4
+}
+
+// open is Open with the work-group sizes capped at maxLocal and vector
+// width vw (0: the device type's), which tests vary.
+func open(index, maxLocal, vw int) (*Backend, error) {
 	ds, err := devices()
 	if err != nil {
 		return nil, err
 	}
+	if index < 0 || index >= len(ds) {
+		return nil, fmt.Errorf("device: no OpenCL device %d: there are %d", index, len(ds))
+	}
 	d := ds[index]
-	p, err := shared(d)
+	if vw == 0 {
+		vw = vectorWidth(d.Type())
+	}
+	p, err := shared(d, vw)
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{info: infos[index], dev: d, ctx: p.ctx, maxAlloc: d.MaxMemAllocSize(), conns: make(map[*net.Layer]*cl.Buffer)}
+	b := &Backend{info: describe(index, d), ctx: p.ctx, vw: vw, maxAlloc: d.MaxMemAllocSize(),
+		itemSizes: d.MaxWorkItemSizes(), conns: make(map[*net.Layer]*cl.Buffer)}
 	if b.queue, err = p.ctx.CreateQueue(d); err != nil {
 		return nil, fmt.Errorf("device: creating a queue on %s: %w", b.info.Name, err)
 	}
 	limit := maxLocal
-	if sizes := d.MaxWorkItemSizes(); len(sizes) > 0 {
-		limit = min(limit, sizes[0])
+	if len(b.itemSizes) > 0 {
+		limit = min(limit, b.itemSizes[0])
 	}
 	for _, e := range b.k.named() {
 		k, err := p.prog.CreateKernel(e.name)
@@ -161,7 +201,7 @@ func (b *Backend) Close() error {
 	for _, m := range b.conns {
 		m.Release()
 	}
-	for _, m := range []*cl.Buffer{b.delta, b.idx, b.part} {
+	for _, m := range []*cl.Buffer{b.delta, b.wsq, b.idx, b.part} {
 		m.Release()
 	}
 	b.queue.Release()
@@ -190,12 +230,12 @@ func mem(b net.Buffer) *cl.Buffer {
 }
 
 // create allocates n float32s and the slack the kernels may read past
-// them (see kernels.VW).
+// them (see kernels.Options).
 func (b *Backend) create(n int) *cl.Buffer {
 	if b.err != nil {
 		return nil
 	}
-	m, err := b.ctx.CreateBuffer(4 * int64(n+kernels.VW))
+	m, err := b.ctx.CreateBuffer(4 * int64(n+b.vw))
 	if err != nil {
 		b.fail(fmt.Errorf("device: allocating %d values: %w", n, err))
 		return nil
@@ -218,7 +258,7 @@ func (b *Backend) Alloc(n int) net.Buffer {
 // a smaller one. Releasing the old one is safe while queued kernels still
 // use it: OpenCL frees it only after them.
 func (b *Backend) grow(s **cl.Buffer, n int) *cl.Buffer {
-	if *s != nil && (*s).Size() >= 4*int64(n+kernels.VW) {
+	if *s != nil && (*s).Size() >= 4*int64(n+b.vw) {
 		return *s
 	}
 	m := b.create(n)
@@ -362,18 +402,44 @@ func (b *Backend) ready(op string, spans ...span) bool {
 	return true
 }
 
-// run sets k's arguments and enqueues it over items work-items, rounded up
-// to whole work-groups, unless an operation failed before.
+// run enqueues k over items work-items, rounded up to whole work-groups.
 func (b *Backend) run(k *kernel, items int, args ...any) {
-	if b.err != nil || items == 0 {
+	b.launch(k, []int{(items + k.local - 1) / k.local * k.local}, []int{k.local}, args)
+}
+
+// runGrid enqueues k over a w x h x depth grid of work-items (columns,
+// rows and maps of a batch, say), in work-groups of one map's columns and
+// rows, split as evenly as the kernel's work-group size allows; w and h
+// are rounded up to whole work-groups. Kernels then find their column, row
+// and map without dividing.
+func (b *Backend) runGrid(k *kernel, w, h, depth int, args ...any) {
+	lw := fit(w, k.local)
+	lh := fit(h, k.local/lw)
+	if len(b.itemSizes) > 1 {
+		lh = min(lh, b.itemSizes[1])
+	}
+	b.launch(k, []int{(w + lw - 1) / lw * lw, (h + lh - 1) / lh * lh, depth}, []int{lw, lh, 1}, args)
+}
+
+// fit returns the size of the most even split of n into parts of at most
+// limit (at least 1).
+func fit(n, limit int) int {
+	limit = max(limit, 1)
+	parts := max((n+limit-1)/limit, 1)
+	return max((n+parts-1)/parts, 1)
+}
+
+// launch sets k's arguments and enqueues it, unless an operation failed
+// before or there is no work.
+func (b *Backend) launch(k *kernel, global, local []int, args []any) {
+	if b.err != nil || slices.Contains(global, 0) {
 		return
 	}
-	if err := k.SetArgs(args...); err != nil {
+	if err := k.setArgs(args); err != nil {
 		b.fail(fmt.Errorf("device: %w", err))
 		return
 	}
-	global := (items + k.local - 1) / k.local * k.local
-	b.fail(b.queue.Run(k.Kernel, []int{global}, []int{k.local}))
+	b.fail(b.queue.Run(k.Kernel, global, local))
 }
 
 // runGroups enqueues k over groups work-groups, passing it one float of
@@ -381,4 +447,3 @@ func (b *Backend) run(k *kernel, items int, args ...any) {
 func (b *Backend) runGroups(k *kernel, groups int, args ...any) {
 	b.run(k, groups*k.local, append(args, cl.LocalMem(4*k.local))...)
 }
-

@@ -68,16 +68,21 @@ func Devices() ([]Info, error) {
 	}
 	infos := make([]Info, len(ds))
 	for i, d := range ds {
-		p := d.Platform()
-		infos[i] = Info{
-			Index: i, Platform: p.Name(), PlatformVersion: p.Version(),
-			Name: d.Name(), Vendor: d.Vendor(), Type: d.Type(),
-			ComputeUnits: d.ComputeUnits(), GlobalMem: d.GlobalMemSize(), MaxAlloc: d.MaxMemAllocSize(),
-			LocalMem: d.LocalMemSize(), MaxWorkGroup: d.MaxWorkGroupSize(),
-			Version: d.Version(), Driver: d.DriverVersion(),
-		}
+		infos[i] = describe(i, d)
 	}
 	return infos, nil
+}
+
+// describe returns the Info of device d, numbered index.
+func describe(index int, d cl.Device) Info {
+	p := d.Platform()
+	return Info{
+		Index: index, Platform: p.Name(), PlatformVersion: p.Version(),
+		Name: d.Name(), Vendor: d.Vendor(), Type: d.Type(),
+		ComputeUnits: d.ComputeUnits(), GlobalMem: d.GlobalMemSize(), MaxAlloc: d.MaxMemAllocSize(),
+		LocalMem: d.LocalMemSize(), MaxWorkGroup: d.MaxWorkGroupSize(),
+		Version: d.Version(), Driver: d.DriverVersion(),
+	}
 }
 
 // devices returns the devices of all platforms, numbered as in Devices.
@@ -101,13 +106,14 @@ func devices() ([]cl.Device, error) {
 // of any type. why says which it chose and why, for the user. The error
 // says why there is none: no OpenCL library, no platform, or no device.
 func Auto() (index int, why string, err error) {
-	infos, err := Devices()
-	switch {
-	case err != nil && cl.Load() != nil:
+	if err := cl.Load(); err != nil {
 		return -1, "", fmt.Errorf("device: no OpenCL library: %w", err)
-	case err != nil:
+	}
+	infos, err := Devices()
+	if err != nil {
 		return -1, "", err
-	case len(infos) == 0:
+	}
+	if len(infos) == 0 {
 		return -1, "", ErrNoDevice
 	}
 	for _, i := range infos {
@@ -119,8 +125,9 @@ func Auto() (index int, why string, err error) {
 }
 
 // A program is the context and built kernels that every Backend on one
-// device shares: building takes seconds on some drivers, so it happens
-// once per process and device, and both live as long as the process.
+// device, with one vector width, shares: building takes seconds on some
+// drivers, so it happens once per process, and both live as long as the
+// process.
 type program struct {
 	once sync.Once
 	ctx  *cl.Context
@@ -128,37 +135,44 @@ type program struct {
 	err  error
 }
 
-var programs struct {
-	sync.Mutex
-	m map[cl.Device]*program
+type programKey struct {
+	dev cl.Device
+	vw  int
 }
 
-// shared returns device d's program, building it on first use.
-func shared(d cl.Device) (*program, error) {
+var programs struct {
+	sync.Mutex
+	m map[programKey]*program
+}
+
+// shared returns device d's program for vector width vw (see
+// kernels.Options), building it on first use.
+func shared(d cl.Device, vw int) (*program, error) {
+	key := programKey{d, vw}
 	programs.Lock()
-	p := programs.m[d]
+	p := programs.m[key]
 	if p == nil {
 		if programs.m == nil {
-			programs.m = make(map[cl.Device]*program)
+			programs.m = make(map[programKey]*program)
 		}
 		p = &program{}
-		programs.m[d] = p
+		programs.m[key] = p
 	}
 	programs.Unlock()
-	p.once.Do(func() { p.ctx, p.prog, p.err = build(d, kernels.Source) })
+	p.once.Do(func() { p.ctx, p.prog, p.err = build(d, kernels.Source, kernels.Options(vw)) })
 	return p, p.err
 }
 
 // build makes a context for d and builds src in it. A compilation error
 // includes the compiler's log.
-func build(d cl.Device, src string) (*cl.Context, *cl.Program, error) {
+func build(d cl.Device, src, options string) (*cl.Context, *cl.Program, error) {
 	ctx, err := cl.CreateContext(d)
 	if err != nil {
 		return nil, nil, fmt.Errorf("device: creating a context on %s: %w", d.Name(), err)
 	}
 	prog, err := ctx.CreateProgram(src)
 	if err == nil {
-		err = prog.Build(d, kernels.Options())
+		err = prog.Build(d, options)
 		if err != nil {
 			prog.Release()
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lenetcl/lenetcl/cpu"
 	"github.com/lenetcl/lenetcl/device/cl"
+	"github.com/lenetcl/lenetcl/kernels"
 	"github.com/lenetcl/lenetcl/net"
 )
 
@@ -20,17 +21,18 @@ import (
 // Values are compared as |got - want| <= tol * max(1, |want|): absolute
 // below 1 and relative above, where every value here lies (activations
 // are bounded by 1.7159, penalties by a few hundred). Both backends round
-// every operation in float32 but sum in different orders, which changes a
-// sum of terms t_i by up to a few ulps of sum |t_i| (Higham's bound for
-// summation in any order). That is far below tol for every value but the
-// parameter derivatives and input derivatives of the backward passes: sums
-// over the batch and positions of terms of both signs, where tens of
-// thousands of terms cancel to a result much smaller than sum |t_i|. For
-// those the test also allows sumTol * sum |t_i|, computing sum |t_i| by
-// running the reference on the operands' absolute values.
+// every operation in float32 but sum in different orders, and reordering
+// a sum of terms t_i changes it by a small multiple of u * sum |t_i|
+// (u = 2^-24; Higham, Accuracy and Stability of Numerical Algorithms,
+// ch. 4). That is far below tol for every value but the parameter and
+// input derivatives of the backward passes: sums over the batch and the
+// positions of terms of both signs, thousands of which cancel to a result
+// much smaller than sum |t_i|. For those the test also allows
+// sumTol * sum |t_i|, computing sum |t_i| by running the reference on the
+// operands' absolute values.
 const (
 	tol    = 1e-4
-	sumTol = 1e-6 // 16 float32 ulps
+	sumTol = 1e-6 // about 17u
 )
 
 // requireEnv makes a missing OpenCL a test failure rather than a skip, for
@@ -51,11 +53,23 @@ func deviceIndex(t testing.TB) int {
 	return i
 }
 
-// openDevice opens the device Auto picks with work-groups of at most
-// maxLocal work-items, closing it when the test ends.
-func openDevice(t testing.TB, maxLocal int) *Backend {
+// autoInfo describes the device Auto picks.
+func autoInfo(t testing.TB) Info {
 	t.Helper()
-	b, err := open(deviceIndex(t), maxLocal)
+	i := deviceIndex(t)
+	infos, err := Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return infos[i]
+}
+
+// openDevice opens the device Auto picks with work-groups of at most
+// maxLocal work-items and vector width vw (0: the device's), closing it
+// when the test ends.
+func openDevice(t testing.TB, maxLocal, vw int) *Backend {
+	t.Helper()
+	b, err := open(deviceIndex(t), maxLocal, vw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +124,7 @@ func TestAutoWithoutLibrary(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "no OpenCL library") {
 			t.Fatalf("Auto() error = %v, want no OpenCL library", err)
 		}
+		t.Log(err)
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestAutoWithoutLibrary$", "-test.v")
@@ -126,14 +141,14 @@ func TestBuildLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = build(ds[i], "__kernel void broken(__global float *x) { x[0] = undefined_name; }")
+	_, _, err = build(ds[i], "__kernel void broken(__global float *x) { x[0] = undefined_name; }", kernels.Options(4))
 	if err == nil || !strings.Contains(err.Error(), "build log") || !strings.Contains(err.Error(), "undefined_name") {
 		t.Fatalf("build of a bad source: error %v, want one with the build log", err)
 	}
 }
 
 func TestFirstErrorRemembered(t *testing.T) {
-	b := openDevice(t, defaultLocal)
+	b := openDevice(t, defaultLocal, 0)
 	x := b.Alloc(4)
 	err := b.Write(x, make([]float32, 5))
 	if err == nil {
@@ -157,10 +172,10 @@ type twin struct {
 // operand is one buffer on both backends.
 type operand struct{ dev, ref net.Buffer }
 
-func newTwin(t *testing.T, maxLocal int) *twin {
+func newTwin(t *testing.T, maxLocal, vw int) *twin {
 	ref := cpu.New[float32](0)
 	t.Cleanup(func() { ref.Close() })
-	return &twin{t: t, dev: openDevice(t, maxLocal), ref: ref, rng: rand.New(rand.NewPCG(1, 2))}
+	return &twin{t: t, dev: openDevice(t, maxLocal, vw), ref: ref, rng: rand.New(rand.NewPCG(1, 2))}
 }
 
 // values returns an operand holding v on both backends.

@@ -61,8 +61,8 @@ func (b *Backend) ConvForward(l *net.Layer, params, in, out net.Buffer, n int) {
 	if !b.ready("ConvForward", layerSpans(l, params, in, out, n)...) {
 		return
 	}
-	b.runMaps(&b.k.convForward, l.OutSide*l.OutSide, l.OutMaps, n, mem(params), l.WeightOff, l.BiasOff, b.conn(l), mem(in), mem(out),
-		l.InMaps, l.InSide, l.OutMaps, l.OutSide, l.Kernel)
+	b.run(&b.k.convForward, n*l.OutMaps*b.rowSegs(l.OutSide), mem(params), l.WeightOff, l.BiasOff, b.conn(l), mem(in), mem(out),
+		l.InMaps, l.InSide, l.OutMaps, l.OutSide, l.Kernel, n)
 }
 
 // SubsampleForward runs S2 and S4.
@@ -70,8 +70,8 @@ func (b *Backend) SubsampleForward(l *net.Layer, params, in, out net.Buffer, n i
 	if !b.ready("SubsampleForward", layerSpans(l, params, in, out, n)...) {
 		return
 	}
-	b.run(&b.k.subsampleForward, n*l.OutSize(), mem(params), l.WeightOff, l.BiasOff, mem(in), mem(out),
-		l.OutMaps, l.InSide, l.OutSide, l.Kernel, n)
+	b.runGrid(&b.k.subsampleForward, b.segs(l.OutSide), l.OutSide, n*l.OutMaps, mem(params), l.WeightOff, l.BiasOff, mem(in), mem(out),
+		l.OutMaps, l.InSide, l.OutSide, l.Kernel)
 }
 
 // FullForward runs F6, and C5 as a Dense convolution: weights [out][in].
@@ -79,7 +79,7 @@ func (b *Backend) FullForward(l *net.Layer, params, in, out net.Buffer, n int) {
 	if !b.ready("FullForward", layerSpans(l, params, in, out, n)...) {
 		return
 	}
-	b.run(&b.k.fullForward, n*l.OutSize(), mem(params), l.WeightOff, l.BiasOff, mem(in), mem(out),
+	b.run(&b.k.fullForward, n*b.segs(l.OutSize()), mem(params), l.WeightOff, l.BiasOff, mem(in), mem(out),
 		l.InSize(), l.OutSize(), n)
 }
 
@@ -133,71 +133,92 @@ func (b *Backend) LossCurvature(c net.Criterion, l *net.Layer, protos, x, y, lab
 	b.run(&b.k.lossCurvature, n*l.InMaps, mem(protos), mem(x), mem(y), mem(labels), mem(hx), isMAP, j, scale, l.InMaps, n)
 }
 
-// backward starts a layer's backward pass: it checks the operands and
-// returns the derivative by the layer's pre-activations, gout * f' (f'^2
-// for Curvature), and the pass as the kernels' flag; nil if it may not run.
-func (b *Backend) backward(op string, l *net.Layer, p net.Pass, params, in, out, gout, gin, gparams net.Buffer, n int) (*cl.Buffer, int32) {
+// rowSegs is the number of work-items that compute the side rows of a
+// side x side map, a segment of b.vw values each.
+func (b *Backend) rowSegs(side int) int { return side * b.segs(side) }
+
+// segs is the number of b.vw-wide segments of a row of w values.
+func (b *Backend) segs(w int) int { return (w + b.vw - 1) / b.vw }
+
+// backward checks a layer's backward operands and returns the pass as
+// the kernels' flag, and whether the operation may run.
+func (b *Backend) backward(op string, l *net.Layer, p net.Pass, params, in, out, gout, gin, gparams net.Buffer, n int) (int32, bool) {
 	spans := append(layerSpans(l, params, in, out, n), span{"gout", gout, n * l.OutSize()},
 		span{"gin", gin, n * l.InSize()}, span{"gparams", gparams, l.BiasOff + l.Biases})
-	if !b.ready(op, spans...) {
-		return nil, 0
-	}
-	curv := int32(0)
 	if p == net.Curvature {
-		curv = 1
+		return 1, b.ready(op, spans...)
 	}
-	total := n * l.OutSize()
-	d := b.grow(&b.delta, total)
-	b.run(&b.k.delta, total, mem(out), mem(gout), d, curv, total)
-	return d, curv
+	return 0, b.ready(op, spans...)
+}
+
+// sumBatch sums the per-sample parameter derivatives that a layer's
+// kernel left in part into the layer's part of gparams.
+func (b *Backend) sumBatch(l *net.Layer, part *cl.Buffer, gparams net.Buffer, n int) {
+	b.run(&b.k.sumBatch, l.Params(), part, mem(gparams), l.WeightOff, l.BiasOff, l.Weights, l.Params(), n)
 }
 
 // ConvBackward is the backward pass of C1 and C3, or of a Dense C5 as a
-// full connection. Input derivatives gather over the connection table;
-// parameter derivatives take one work-group each.
+// full connection. It first lays out the derivative by the
+// pre-activations at the input's width, in zeros (see conv_rows in the
+// kernels); input derivatives then gather over the connection table, from
+// the weights squared once per call for Curvature as the CPU backend
+// does, and parameter derivatives are taken per sample, then summed.
 func (b *Backend) ConvBackward(l *net.Layer, p net.Pass, params, in, out, gout, gin, gparams net.Buffer, n int) {
 	if l.Dense() {
 		b.FullBackward(l, p, params, in, out, gout, gin, gparams, n)
 		return
 	}
-	d, curv := b.backward("ConvBackward", l, p, params, in, out, gout, gin, gparams, n)
-	if d == nil {
+	curv, ok := b.backward("ConvBackward", l, p, params, in, out, gout, gin, gparams, n)
+	if !ok {
 		return
 	}
+	rows := l.OutSide + 2*l.Kernel - 1
+	d := b.grow(&b.delta, n*l.OutMaps*rows*l.InSide)
+	b.runGrid(&b.k.convDelta, l.InSide, rows, n*l.OutMaps, mem(out), mem(gout), d, curv, l.InSide, l.OutSide, l.Kernel)
 	conn := b.conn(l)
 	if gin != nil {
-		b.run(&b.k.convBackwardInput, n*l.InSize(), mem(params), l.WeightOff, conn, d, mem(gin), curv,
+		w, woff := mem(params), l.WeightOff
+		if curv != 0 {
+			w, woff = b.grow(&b.wsq, l.Weights), 0
+			b.run(&b.k.squareWeights, l.Weights, mem(params), l.WeightOff, w, l.Weights)
+		}
+		b.run(&b.k.convBackwardInput, n*l.InMaps*b.rowSegs(l.InSide), w, woff, conn, d, mem(gin),
 			l.InMaps, l.InSide, l.OutMaps, l.OutSide, l.Kernel, n)
 	}
-	b.runGroups(&b.k.convBackwardParams, l.Params(), d, mem(in), mem(gparams), l.WeightOff, l.BiasOff, conn, curv,
+	part := b.grow(&b.part, n*l.Params())
+	b.run(&b.k.convBackwardParams, n*l.Params(), d, mem(in), part, conn, curv,
 		l.InMaps, l.InSide, l.OutMaps, l.OutSide, l.Kernel, n)
+	b.sumBatch(l, part, gparams, n)
 }
 
 // SubsampleBackward is the backward pass of S2 and S4. The coefficient
 // multiplies the window's sum s, so its derivative is the sum of d*s (and
 // of h*s^2 for Curvature).
 func (b *Backend) SubsampleBackward(l *net.Layer, p net.Pass, params, in, out, gout, gin, gparams net.Buffer, n int) {
-	d, curv := b.backward("SubsampleBackward", l, p, params, in, out, gout, gin, gparams, n)
-	if d == nil {
+	curv, ok := b.backward("SubsampleBackward", l, p, params, in, out, gout, gin, gparams, n)
+	if !ok {
 		return
 	}
 	if gin != nil {
-		b.run(&b.k.subsampleBackwardInput, n*l.InSize(), mem(params), l.WeightOff, d, mem(gin), curv,
-			l.OutMaps, l.InSide, l.OutSide, l.Kernel, n)
+		windows := (l.InSide + l.Kernel - 1) / l.Kernel
+		b.runGrid(&b.k.subsampleBackwardInput, windows, windows, n*l.OutMaps, mem(params), l.WeightOff, mem(out), mem(gout), mem(gin), curv,
+			l.OutMaps, l.InSide, l.OutSide, l.Kernel)
 	}
-	b.runGroups(&b.k.subsampleBackwardParams, l.Params(), d, mem(in), mem(gparams), l.WeightOff, l.BiasOff, curv,
-		l.OutMaps, l.InSide, l.OutSide, l.Kernel, n)
+	part := b.grow(&b.part, n*l.Params())
+	b.run(&b.k.subsampleBackwardParams, n*l.Params(), mem(out), mem(gout), mem(in), part, curv, l.OutMaps, l.InSide, l.OutSide, l.Kernel, n)
+	b.sumBatch(l, part, gparams, n)
 }
 
-// FullBackward is the backward pass of F6 and of a Dense C5; each
-// parameter's work-item loops over the batch.
+// FullBackward is the backward pass of F6 and of a Dense C5: weights
+// [out][in], whose row segments' work-items loop over the batch.
 func (b *Backend) FullBackward(l *net.Layer, p net.Pass, params, in, out, gout, gin, gparams net.Buffer, n int) {
-	d, curv := b.backward("FullBackward", l, p, params, in, out, gout, gin, gparams, n)
-	if d == nil {
+	curv, ok := b.backward("FullBackward", l, p, params, in, out, gout, gin, gparams, n)
+	if !ok {
 		return
 	}
+	I, O := l.InSize(), l.OutSize()
 	if gin != nil {
-		b.run(&b.k.fullBackwardInput, n*l.InSize(), mem(params), l.WeightOff, d, mem(gin), curv, l.InSize(), l.OutSize(), n)
+		b.run(&b.k.fullBackwardInput, n*b.segs(I), mem(params), l.WeightOff, mem(out), mem(gout), mem(gin), curv, I, O, n)
 	}
-	b.run(&b.k.fullBackwardParams, l.Params(), d, mem(in), mem(gparams), l.WeightOff, l.BiasOff, curv, l.InSize(), l.OutSize(), n)
+	b.run(&b.k.fullBackwardParams, O*b.segs(I)+O, mem(out), mem(gout), mem(in), mem(gparams), l.WeightOff, l.BiasOff, curv, I, O, n)
 }

@@ -7,16 +7,27 @@ import (
 	"github.com/lenetcl/lenetcl/net"
 )
 
-// configs run every operation at the default work-group sizes and with
-// them capped at an odd size, which no kernel may assume away.
+// configs run every operation as the device runs it, and with the
+// work-group sizes capped at an odd size, which no kernel may assume away,
+// and the vector width of the other kind of device (a GPU's on a CPU).
 var configs = []struct {
-	name     string
-	maxLocal int
-}{{"default", defaultLocal}, {"local13", 13}}
+	name       string
+	maxLocal   int
+	otherWidth bool
+}{{"default", defaultLocal, false}, {"local13", 13, true}}
 
 func forEachConfig(t *testing.T, f func(w *twin)) {
 	for _, c := range configs {
-		t.Run(c.name, func(t *testing.T) { f(newTwin(t, c.maxLocal)) })
+		t.Run(c.name, func(t *testing.T) {
+			vw := 0
+			if c.otherWidth {
+				vw = 16
+				if vectorWidth(autoInfo(t).Type) == vw {
+					vw = 4
+				}
+			}
+			f(newTwin(t, c.maxLocal, vw))
+		})
 	}
 }
 

@@ -50,7 +50,7 @@ func train(t *testing.T, b net.Backend, cfg net.Config, params []float32, images
 // and the MAP criterion, for a few steps on both backends from the same
 // parameters: they must end with the same parameters, loss and errors.
 func TestTraining(t *testing.T) {
-	dev := openDevice(t, defaultLocal)
+	dev := openDevice(t, defaultLocal, 0)
 	ref := cpu.New[float32](0)
 	defer ref.Close()
 	cfg := net.DefaultConfig()

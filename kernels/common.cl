@@ -18,9 +18,13 @@
 // SQ squares v, a float or a vector, for the Curvature pass (curv != 0).
 #define SQ(v, curv) ((curv) ? (v) * (v) : (v))
 
-// deriv is f'(a) written in terms of the output x = f(a),
-// (S/A)(A^2 - x^2), squared for the Curvature pass.
-float deriv(float x, int curv) { return SQ(SQUASH_DA * (SQUASH_AA - x * x), curv); }
+// delta returns the derivative by unit i's pre-activation a, the start of
+// every layer's backward pass: gout[i] * f'(a) (f'^2 for Curvature), with
+// f' written in terms of the output x = f(a), (S/A)(A^2 - x^2).
+float delta(__global const float *out, __global const float *gout, int i, int curv) {
+	float x = out[i];
+	return gout[i] * SQ(SQUASH_DA * (SQUASH_AA - x * x), curv);
+}
 
 // Rows of maps, and of weight matrices, are computed in segments of VW
 // (a build option) consecutive values, one vector per work-item: explicit
@@ -29,7 +33,8 @@ float deriv(float x, int curv) { return SQ(SQUASH_DA * (SQUASH_AA - x * x), curv
 // moved left so as to end at the row's end, and stored by store_seg, which
 // skips the lanes before first (the previous segment's) and past the row's
 // end. Loads stay in the row when w >= VW; narrower rows read up to VW-1
-// values past it, which the host allocates.
+// values past it, as do sums that end in a partial vector: the host
+// allocates that slack.
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 typedef CAT(float, VW) floatv;
@@ -50,6 +55,16 @@ void store_seg(__global float *row, floatv v, int first, int x0, int w) {
 	VSTORE(v, lane);
 	for (int j = first - x0; j < VW && x0 + j < w; j++)
 		row[x0 + j] = lane[j];
+}
+
+// masked returns v with the lanes from n on zeroed: the tail of a sum
+// whose loads ran past its end.
+typedef CAT(int, VW) intv;
+floatv masked(floatv v, int n) {
+	int lane[VW];
+	for (int j = 0; j < VW; j++)
+		lane[j] = j;
+	return select((floatv)0, v, CAT(vload, VW)(0, lane) < n);
 }
 
 // hsum returns the sum of a vector's lanes.

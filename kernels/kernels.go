@@ -1,12 +1,12 @@
 // Package kernels holds the OpenCL C 1.2 source of LeNet-5's operations:
-// every forward and backward pass of package net's Backend, each over a
-// whole minibatch in one launch. Package device builds and runs them.
+// every operation of package net's Backend, each over a whole minibatch in
+// one to four launches. Package device builds and runs them.
 //
-// The kernels compute exactly what the CPU backend (package cpu) does:
-// the Curvature pass is the Gradient pass with f', every weight and every
-// input squared, selected by a flag. Parameter derivatives are summed over
-// the batch without atomics, in a fixed order, so results are
-// deterministic on a given device.
+// The kernels compute what the CPU backend (package cpu) does, up to the
+// order of float32 sums: the Curvature pass is the Gradient pass with f',
+// every weight and every input squared, selected by a flag. Parameter
+// derivatives are summed over the batch without atomics, in a fixed
+// order, so results are deterministic on a given device.
 package kernels
 
 import (
@@ -37,14 +37,13 @@ var Source = func() string {
 	return b.String()
 }()
 
-// VW is the width of the vectors the kernels compute rows in: up to VW-1
-// values past the end of a row narrower than VW are read, so buffers need
-// VW-1 values of slack at their end.
-const VW = 4
-
-// Options returns the build options that define the constants the source
-// takes from package net, so that both backends use the same values.
-func Options() string {
+// Options returns the build options: the constants the source takes
+// from package net, so that both backends use the same values, and vw, the
+// width of the vectors the kernels compute rows in (2, 4, 8 or 16: wide
+// for a CPU's SIMD, narrow for a GPU's threads). Kernels read up to vw-1
+// values past the end of rows narrower than vw, so every buffer needs vw
+// values of slack at its end.
+func Options(vw int) string {
 	f := func(v float32) string { return fmt.Sprintf("%.9gf", v) }
 	return strings.Join([]string{
 		"-DSQUASH_A=" + f(net.SquashA),
@@ -53,6 +52,6 @@ func Options() string {
 		"-DSQUASH_AA=" + f(net.SquashA*net.SquashA),
 		fmt.Sprintf("-DCLASSES=%d", net.Classes),
 		fmt.Sprintf("-DIMAGE_SIZE=%d", net.InputSide*net.InputSide),
-		fmt.Sprintf("-DVW=%d", VW),
+		fmt.Sprintf("-DVW=%d", vw),
 	}, " ")
 }
