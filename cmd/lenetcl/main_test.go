@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,5 +100,83 @@ func TestBadFlags(t *testing.T) {
 		if _, err := run(t, args...); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// TestMain lets a test run the real main in a child process, to see its
+// exit status and output under a different environment.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("LENETCL_TEST_ARGS"); args != "" {
+		os.Args = append([]string{"lenetcl"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// lenetcl runs main in a child process with extra environment variables.
+func lenetcl(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), env...), "LENETCL_TEST_ARGS="+strings.Join(args, " "))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// TestFallback: without the OpenCL library, auto trains on the CPU backend
+// and says why; --backend opencl fails clearly with a non-zero status.
+func TestFallback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on real MNIST")
+	}
+	noCL := []string{"LENETCL_OPENCL_LIBRARY=/nonexistent/libOpenCL.so.1"}
+	model := filepath.Join(t.TempDir(), "m.model")
+	out, errs, code := lenetcl(t, noCL, "train", "--limit", "300", "--epochs", "1", "--out", model)
+	if code != 0 || !strings.Contains(errs, "backend: cpu") || !strings.Contains(errs, "OpenCL is unavailable") || !strings.Contains(out, "epoch  1/1") {
+		t.Errorf("auto without OpenCL: status %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	_, errs, code = lenetcl(t, noCL, "train", "--backend", "opencl", "--limit", "300", "--epochs", "1", "--out", model)
+	if code == 0 || !strings.Contains(errs, "--backend opencl") || !strings.Contains(errs, "/nonexistent/libOpenCL.so.1") {
+		t.Errorf("--backend opencl without OpenCL: status %d, stderr:\n%s", code, errs)
+	}
+	_, errs, code = lenetcl(t, noCL, "devices")
+	if code == 0 || !strings.Contains(errs, "CPU backend") {
+		t.Errorf("devices without OpenCL: status %d, stderr:\n%s", code, errs)
+	}
+}
+
+// TestOpenCL trains briefly on the OpenCL backend where there is one
+// (required where LENETCL_REQUIRE_OPENCL=1).
+func TestOpenCL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on real MNIST")
+	}
+	out, errs, code := lenetcl(t, nil, "devices")
+	if code != 0 {
+		if os.Getenv("LENETCL_REQUIRE_OPENCL") == "1" {
+			t.Fatalf("no OpenCL device: %s", errs)
+		}
+		t.Skipf("no OpenCL device: %s", errs)
+	}
+	if !strings.Contains(out, "0: ") {
+		t.Errorf("devices lists nothing:\n%s", out)
+	}
+	model := filepath.Join(t.TempDir(), "m.model")
+	out, errs, code = lenetcl(t, nil, "train", "--backend", "opencl", "--limit", "1000", "--epochs", "1", "--out", model)
+	if code != 0 || !strings.Contains(errs, "backend: opencl") || !strings.Contains(out, "epoch  1/1") {
+		t.Fatalf("train --backend opencl: status %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	// The model file is the same format whichever backend trained it.
+	out, errs, code = lenetcl(t, nil, "eval", "--backend", "cpu", "--limit", "1000", "-m", model)
+	if code != 0 || !strings.Contains(out, "confusion matrix") {
+		t.Errorf("eval --backend cpu of an OpenCL-trained model: status %d\n%s%s", code, out, errs)
 	}
 }
