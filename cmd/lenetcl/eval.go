@@ -19,17 +19,26 @@ func modelFlag(required bool) cli.Flag {
 	return &cli.StringFlag{Name: "model", Aliases: []string{"m"}, Value: "lenet5.model", Required: required, Usage: "model file written by train"}
 }
 
+// readModel loads a model file and checks it holds LeNet-5 as this build defines it.
+func readModel(path string) (*modelfile.Model, error) {
+	f, err := modelfile.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Check(net.Arch, net.LeNet5().Params); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
 // openModel loads a model file onto the backend the flags choose, for
 // batches of up to cap samples.
 func openModel(c *cli.Context, cap int) (*net.Model, *modelfile.Model, error) {
-	f, err := modelfile.Load(c.String("model"))
+	f, err := readModel(c.String("model"))
 	if err != nil {
 		return nil, nil, err
 	}
 	lenet := net.LeNet5()
-	if err := f.Check(net.Arch, lenet.Params); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", c.String("model"), err)
-	}
 	b, why, err := openBackend(c)
 	if err != nil {
 		return nil, nil, err

@@ -132,12 +132,9 @@ func train(c *cli.Context) error {
 	}
 	params := net.InitParams(lenet, cfg.Seed)
 	if path := c.String("init"); path != "" {
-		f, err := modelfile.Load(path)
+		f, err := readModel(path)
 		if err != nil {
 			return err
-		}
-		if err := f.Check(net.Arch, lenet.Params); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
 		}
 		params = f.Params
 	}
