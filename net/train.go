@@ -47,10 +47,10 @@ type Config struct {
 	Batch     int
 	Optimizer Optimizer
 	Criterion Criterion
-	// LR is the first epochs' learning rate (the paper's eta, 0.0005); later
-	// epochs follow the paper's schedule in proportion.
+	// LR is the first epochs' learning rate (the paper's eta); later epochs
+	// follow the paper's schedule in proportion.
 	LR float64
-	// Mu keeps SDLM's step bounded where the curvature is small (0.02).
+	// Mu bounds SDLM's step where the curvature is small.
 	Mu float64
 	// Momentum is SGD's.
 	Momentum float64
@@ -60,29 +60,35 @@ type Config struct {
 }
 
 // DefaultJ is the MAP criterion's rubbish-class penalty, which the paper
-// does not give. The penalty of an F6 output that matches its prototype
-// within ±0.35 per unit is about 10, so J = 10 stops pushing wrong classes
-// away once they are clearly worse than a good match.
-const DefaultJ = 10
+// does not give: the best of 2, 3, 5, 10, 20 and 40 in full training runs
+// (README).
+const DefaultJ = 5
 
-// DefaultConfig is the paper's training: SDLM with the MAP criterion,
-// 20 epochs, eta from 0.0005, mu = 0.02, 500-sample curvature estimates.
+// DefaultConfig is the paper's training (SDLM with the MAP criterion, 20
+// epochs, its eta schedule, 500-sample curvature estimates) with two
+// measured changes, eta from 0.001 rather than 0.0005 and mu = 2 rather
+// than 0.02. Our Gauss-Newton estimates below F6 are 1e-9 to 1e-3, far
+// under the paper's (its rates imply at least 0.011), so with mu = 0.02
+// those parameters step at eta/mu = 0.025 and the network saturates in the
+// first epoch. A step of eta/mu = 5e-4 is about the largest that trains;
+// among such pairs, a larger mu, which lets F6's high-curvature parameters
+// move faster, tested best (README).
 func DefaultConfig() Config {
 	return Config{
 		Epochs:      20,
 		Batch:       DefaultBatch,
 		Optimizer:   SDLM,
 		Criterion:   Criterion{MAP: true, J: DefaultJ},
-		LR:          0.00001,
-		Mu:          0.02,
+		LR:          0.001,
+		Mu:          2,
 		Momentum:    0.9,
 		CurvSamples: 500,
 		Seed:        1,
 	}
 }
 
-// DefaultBatch is the minibatch size that reaches the paper's error
-// fastest on the CPU backend (see README).
+// DefaultBatch trains as well as smaller batches did (4 and 16 ended
+// within 0.01% of each other) and keeps two cores or a device busy.
 const DefaultBatch = 16
 
 // schedule is the paper's eta for epochs 1-2, 3-5, 6-8, 9-12 and later,

@@ -61,7 +61,7 @@ func trainCommand() *cli.Command {
 		&cli.IntFlag{Name: "epochs", Value: d.Epochs, Usage: "passes over the training set"},
 		&cli.IntFlag{Name: "batch", Value: d.Batch, Usage: "minibatch size; 1 gives the paper's per-sample updates"},
 		&cli.StringFlag{Name: "optimizer", Value: d.Optimizer.String(), Usage: "sdlm (the paper's stochastic diagonal Levenberg-Marquardt) or sgd (with momentum)"},
-		&cli.Float64Flag{Name: "lr", Usage: "first epochs' learning rate; later epochs follow the paper's schedule in proportion (default: 1e-05 for sdlm, 5e-05 for sgd)"},
+		&cli.Float64Flag{Name: "lr", Usage: "first epochs' learning rate; later epochs follow the paper's schedule in proportion (default: 0.001 for sdlm, 5e-05 for sgd)"},
 		&cli.Float64Flag{Name: "mu", Value: d.Mu, Usage: "SDLM's mu"},
 		&cli.IntFlag{Name: "curv-samples", Value: d.CurvSamples, Usage: "samples in SDLM's second-derivative estimate before each epoch"},
 		&cli.Float64Flag{Name: "momentum", Value: d.Momentum, Usage: "SGD's momentum"},
