@@ -60,7 +60,7 @@ type Config struct {
 }
 
 // DefaultJ is the MAP criterion's rubbish-class penalty, which the paper
-// does not give: the best of 2, 3, 5, 10, 20 and 40 in full training runs
+// does not give: the best of 3, 5, 10, 20 and 40 in full training runs
 // (README).
 const DefaultJ = 5
 
