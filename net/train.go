@@ -120,6 +120,7 @@ func (c *Config) Capacity() int {
 // Progress is reported during an epoch.
 type Progress struct {
 	Epoch, Done, Total int
+	Elapsed            time.Duration // since the epoch started
 	// Loss and Errors are sums over the Done samples so far.
 	Loss, Errors float64
 }
@@ -197,7 +198,7 @@ func (t *Trainer) Run(train, test Samples) error {
 					return fmt.Errorf("%w in epoch %d after %d images: the loss is %v", ErrDiverged, e+1, done, loss)
 				}
 				if t.OnProgress != nil {
-					t.OnProgress(Progress{Epoch: e + 1, Done: done, Total: len(order), Loss: loss, Errors: errs})
+					t.OnProgress(Progress{Epoch: e + 1, Done: done, Total: len(order), Elapsed: time.Since(start), Loss: loss, Errors: errs})
 				}
 				last = time.Now()
 			}

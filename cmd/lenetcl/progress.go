@@ -15,8 +15,6 @@ import (
 type progressBar struct {
 	w     io.Writer
 	tty   bool
-	epoch int
-	start time.Time
 	drawn bool
 }
 
@@ -29,14 +27,10 @@ func (b *progressBar) update(p net.Progress, epochs int) {
 	if !b.tty {
 		return
 	}
-	if p.Epoch != b.epoch {
-		b.epoch, b.start = p.Epoch, time.Now()
-	}
 	const width = 30
 	frac := float64(p.Done) / float64(p.Total)
 	fill := int(frac * width)
-	secs := time.Since(b.start).Seconds()
-	rate := float64(p.Done) / secs
+	rate := float64(p.Done) / p.Elapsed.Seconds()
 	eta := time.Duration(float64(p.Total-p.Done) / rate * float64(time.Second)).Round(time.Second)
 	fmt.Fprintf(b.w, "\r\033[Kepoch %d/%d [%s%s] %3.0f%% %d/%d  %.0f images/s  ETA %s  loss %.4f  error %.2f%%",
 		p.Epoch, epochs, strings.Repeat("=", fill), strings.Repeat(" ", width-fill), 100*frac,
