@@ -162,9 +162,6 @@ func (b *Backend[T]) Name() string {
 	return fmt.Sprintf("cpu (pure Go, %d workers, float%d)", b.workers, sizeof(z)*8)
 }
 
-// Workers returns the number of goroutines operations run on.
-func (b *Backend[T]) Workers() int { return b.workers }
-
 // Alloc returns a zeroed buffer of n values.
 func (b *Backend[T]) Alloc(n int) net.Buffer { return &Buffer[T]{Data: make([]T, n)} }
 
@@ -213,11 +210,12 @@ func (b *Backend[T]) Upload(images []float32, labels []uint8) (net.Samples, erro
 // Err always returns nil: nothing on the CPU fails after allocation.
 func (b *Backend[T]) Err() error { return nil }
 
-// Close stops the workers.
+// Close stops the workers; closing again does nothing.
 func (b *Backend[T]) Close() error {
-	for w := 1; w < b.workers; w++ {
+	for w := 1; w < len(b.start); w++ {
 		close(b.start[w])
 	}
+	b.start = nil
 	return nil
 }
 

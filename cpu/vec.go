@@ -81,7 +81,7 @@ func squash[T Float](x []T) {
 
 func squashGo(x []float32) {
 	for i, a := range x {
-		x[i] = net.SquashA * tanh32(net.SquashS*a)
+		x[i] = net.SquashA*tanh32(net.SquashS*a) + (a - a) // as squash32: ±Inf gives NaN
 	}
 }
 

@@ -65,7 +65,8 @@ func squash32(x []float32) {
 		return
 	}
 	for i := 0; i < len(x); i += 16 {
-		a := archsimd.LoadFloat32x16SlicePart(x[i:]).Mul(archsimd.BroadcastFloat32x16(net.SquashS))
+		a0 := archsimd.LoadFloat32x16SlicePart(x[i:])
+		a := a0.Mul(archsimd.BroadcastFloat32x16(net.SquashS))
 		a = a.Min(archsimd.BroadcastFloat32x16(tanhClamp)).Max(archsimd.BroadcastFloat32x16(-tanhClamp))
 		a2 := a.Mul(a)
 		p := a2.MulAdd(archsimd.BroadcastFloat32x16(tanhP[0]), archsimd.BroadcastFloat32x16(tanhP[1]))
@@ -76,7 +77,9 @@ func squash32(x []float32) {
 		for _, c := range tanhQ[2:] {
 			q = a2.MulAdd(q, archsimd.BroadcastFloat32x16(c))
 		}
-		a.Mul(p).Div(q).Mul(archsimd.BroadcastFloat32x16(net.SquashA)).StoreSlicePart(x[i:])
+		// Min and Max turn NaN into a bound; adding a-a (0, or NaN for NaN and
+		// ±Inf) lets a diverged value through for the trainer to see.
+		a.Mul(p).Div(q).Mul(archsimd.BroadcastFloat32x16(net.SquashA)).Add(a0.Sub(a0)).StoreSlicePart(x[i:])
 	}
 	archsimd.ClearAVXUpperBits()
 }

@@ -24,6 +24,15 @@ func TestSquash32(t *testing.T) {
 	if worst > 1e-6 { // a few ulp of A
 		t.Errorf("squash: max abs error %g over [-18, 18], want <= 1e-6", worst)
 	}
+	// A diverged value must stay visible to the trainer's check.
+	bad := make([]float32, 19)
+	bad[3], bad[17] = float32(math.NaN()), float32(math.Inf(1))
+	squash(bad)
+	for i, v := range bad {
+		if nan := math.IsNaN(float64(v)); nan != (i == 3 || i == 17) {
+			t.Errorf("squash: element %d gives %v", i, v)
+		}
+	}
 }
 
 // TestVec checks axpy and dot (SIMD where built with it) against plain

@@ -126,6 +126,9 @@ func loadSet(dir, images, labels string) (*Set, error) {
 	if n != len(digits) {
 		return nil, fmt.Errorf("mnist: %s holds %d images but %s holds %d labels", paths[0], n, paths[1], len(digits))
 	}
+	if n == 0 {
+		return nil, fmt.Errorf("mnist: %s holds no images", paths[0])
+	}
 	s := &Set{N: n, Images: make([]float32, n*Side*Side), Labels: digits}
 	for i := range n {
 		Pad(pixels[i*rawSide*rawSide:(i+1)*rawSide*rawSide], s.Images[i*Side*Side:(i+1)*Side*Side])

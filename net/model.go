@@ -86,7 +86,7 @@ func (m *Model) ReadParams() ([]float32, error) {
 	}
 	for i, v := range p {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("net: parameter %d is %v", i, v)
+			return nil, fmt.Errorf("%w: parameter %d is %v", ErrDiverged, i, v)
 		}
 	}
 	return p, nil

@@ -108,6 +108,25 @@ func (c *Config) Rate(e int) float64 {
 	panic("unreachable")
 }
 
+// Check reports settings no training can run with.
+func (c *Config) Check() error {
+	switch {
+	case c.Epochs < 1:
+		return fmt.Errorf("%d epochs: want at least 1", c.Epochs)
+	case c.Batch < 1:
+		return fmt.Errorf("batch %d: want at least 1", c.Batch)
+	case !(c.LR > 0):
+		return fmt.Errorf("learning rate %v: want a positive rate", c.LR)
+	case c.Optimizer == SDLM && c.CurvSamples < 1:
+		return fmt.Errorf("%d curvature samples: want at least 1", c.CurvSamples)
+	case c.Optimizer == SDLM && !(c.Mu > 0):
+		return fmt.Errorf("mu %v: want a positive mu", c.Mu)
+	case c.Optimizer == SGD && !(c.Momentum >= 0 && c.Momentum < 1):
+		return fmt.Errorf("momentum %v: want 0 <= momentum < 1", c.Momentum)
+	}
+	return nil
+}
+
 // Capacity is the batch size a Model needs for this configuration: the
 // curvature estimate runs as one batch.
 func (c *Config) Capacity() int {
@@ -158,6 +177,9 @@ type Trainer struct {
 // each. The same seed on the same backend gives the same parameters.
 func (t *Trainer) Run(train, test Samples) error {
 	m, c := t.Model, &t.Config
+	if err := c.Check(); err != nil {
+		return fmt.Errorf("net: %w", err)
+	}
 	if c.Capacity() > m.Cap {
 		return fmt.Errorf("net: model holds batches of %d, training needs %d", m.Cap, c.Capacity())
 	}
@@ -195,7 +217,7 @@ func (t *Trainer) Run(train, test Samples) error {
 				}
 				loss, errs = loss+l, errs+er
 				if math.IsNaN(loss) || math.IsInf(loss, 0) {
-					return fmt.Errorf("%w in epoch %d after %d images: the loss is %v", ErrDiverged, e+1, done, loss)
+					return fmt.Errorf("epoch %d after %d images: %w: the loss is %v", e+1, done, ErrDiverged, loss)
 				}
 				if t.OnProgress != nil {
 					t.OnProgress(Progress{Epoch: e + 1, Done: done, Total: len(order), Elapsed: time.Since(start), Loss: loss, Errors: errs})
@@ -205,7 +227,7 @@ func (t *Trainer) Run(train, test Samples) error {
 		}
 		params, err := m.ReadParams()
 		if err != nil {
-			return fmt.Errorf("%w in epoch %d: %v", ErrDiverged, e+1, err)
+			return fmt.Errorf("epoch %d: %w", e+1, err)
 		}
 		res := EpochResult{Epoch: e + 1, LR: lr, TrainLoss: loss / float64(len(order)),
 			TrainError: errs / float64(len(order)), Images: len(order), Params: params}

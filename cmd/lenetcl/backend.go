@@ -44,6 +44,10 @@ func openBackend(c *cli.Context) (net.Backend, string, error) {
 	}
 	b, err := device.Open(index)
 	if err != nil {
+		if name == "auto" {
+			cb := cpu.New[float32](c.Int("workers"))
+			return cb, fmt.Sprintf("backend: %s, since OpenCL device %d failed: %v", cb.Name(), index, err), nil
+		}
 		return nil, "", err
 	}
 	return b, fmt.Sprintf("backend: %s: %s", b.Name(), why), nil

@@ -45,6 +45,9 @@ func bench(c *cli.Context) error {
 	}
 	cfg := net.DefaultConfig()
 	cfg.Batch = c.Int("batch")
+	if err := cfg.Check(); err != nil {
+		return err
+	}
 	fmt.Printf("one epoch of %d images, batch %d, SDLM with its curvature estimate\n", train.N, cfg.Batch)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "backend\tseconds\timages/s\tdevice\t")

@@ -90,15 +90,21 @@ func TestTrainEvalPredict(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"train", "--batch", "0"},
-		{"train", "--optimizer", "adam"},
-		{"train", "--loss", "hinge"},
-		{"train", "--backend", "tpu"},
-		{"eval", "-m", "/nonexistent/model"},
+	for _, c := range []struct {
+		args []string
+		want string // in the error
+	}{
+		{[]string{"train", "--batch", "0"}, "batch 0"},
+		{[]string{"train", "--mu", "0"}, "mu 0"},
+		{[]string{"train", "--optimizer", "adam"}, "adam"},
+		{[]string{"train", "--loss", "hinge"}, "hinge"},
+		{[]string{"train", "--backend", "tpu"}, "tpu"},
+		{[]string{"train", "--out", "/nonexistent/m.model"}, "/nonexistent"},
+		{[]string{"bench", "--batch", "0"}, "batch 0"},
+		{[]string{"predict", "-m", "/nonexistent/model", "-i", "0"}, "/nonexistent/model"},
 	} {
-		if _, err := run(t, args...); err == nil {
-			t.Errorf("%v: no error", args)
+		if _, err := run(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one saying %q", c.args, err, c.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -97,23 +98,17 @@ func trainConfig(c *cli.Context) (net.Config, error) {
 	if c.IsSet("lr") {
 		cfg.LR = c.Float64("lr")
 	}
-	switch {
-	case cfg.Epochs < 1:
-		return cfg, fmt.Errorf("--epochs %d: want at least 1", cfg.Epochs)
-	case cfg.Batch < 1:
-		return cfg, fmt.Errorf("--batch %d: want at least 1", cfg.Batch)
-	case cfg.CurvSamples < 1:
-		return cfg, fmt.Errorf("--curv-samples %d: want at least 1", cfg.CurvSamples)
-	case !(cfg.LR > 0):
-		return cfg, fmt.Errorf("--lr %v: want a positive rate", cfg.LR)
-	}
-	return cfg, nil
+	return cfg, cfg.Check()
 }
 
 func train(c *cli.Context) error {
 	cfg, err := trainConfig(c)
 	if err != nil {
 		return err
+	}
+	out := c.String("out")
+	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+		return fmt.Errorf("--out %s: no folder %s to write the model in", out, filepath.Dir(out))
 	}
 	trainSet, testSet, err := loadData(c)
 	if err != nil {
@@ -149,7 +144,6 @@ func train(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	out := c.String("out")
 	fmt.Printf("training LeNet-5 on %d images, testing on %d: %s, %s loss, batch %d, %d epochs, seed %d\n",
 		trainSet.N, testSet.N, cfg.Optimizer, c.String("loss"), cfg.Batch, cfg.Epochs, cfg.Seed)
 	bar := newProgressBar(os.Stderr)
