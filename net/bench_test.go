@@ -41,7 +41,7 @@ func BenchmarkStep(b *testing.B) {
 		labels[i] = uint8(rng.IntN(net.Classes))
 	}
 	for _, be := range backends() {
-		for _, batch := range []int{1, 16, 64} {
+		for _, batch := range []int{1, 4, 16, 64} {
 			b.Run(fmt.Sprintf("%s/batch=%d", be.name, batch), func(b *testing.B) {
 				dev, err := be.open()
 				if err != nil {
