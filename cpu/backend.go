@@ -95,17 +95,18 @@ func (b *Backend[T]) exec(j job, w, lo, hi int) {
 // the workers start: one struct rather than a closure per call, so that
 // dispatch does not allocate.
 type args[T Float] struct {
-	l                                  *net.Layer
-	curv                               bool
-	n                                  int
-	w, bias                            []T // the layer's weights (squared for Curvature) and biases
-	in, out, gout, gin, gparams, other []T
-	labels, stats                      []T
-	crit                               net.Criterion
-	scale                              T
-	idx                                []int32
-	set                                *samples[T]
-	step                               net.Step
+	l                           *net.Layer
+	curv                        bool
+	n                           int
+	w, bias                     []T // the layer's weights (squared for Curvature) and biases
+	in, out, gout, gin, gparams []T
+	hess, velocity              []T // Update's curvature and momentum, nil where unused
+	labels, stats               []T
+	crit                        net.Criterion
+	scale                       T
+	idx                         []int32
+	set                         *samples[T]
+	step                        net.Step
 }
 
 type scratch[T Float] struct {

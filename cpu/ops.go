@@ -400,7 +400,7 @@ func (b *Backend[T]) Gather(set net.Samples, idx []int32, x, labels net.Buffer) 
 
 // Update applies one parameter step, spread over the workers.
 func (b *Backend[T]) Update(st net.Step) {
-	b.a = args[T]{step: st, n: st.Params.Len(), w: data[T](st.Params), gout: data[T](st.Grads), other: data[T](st.Curv), gin: data[T](st.Velocity)}
+	b.a = args[T]{step: st, n: st.Params.Len(), w: data[T](st.Params), gout: data[T](st.Grads), hess: data[T](st.Curv), velocity: data[T](st.Velocity)}
 	b.run(jobUpdate)
 }
 
@@ -409,14 +409,14 @@ func (b *Backend[T]) update(w, lo, hi int) {
 	lr, mu, mom := T(a.step.LR), T(a.step.Mu), T(a.step.Momentum)
 	for k := lo; k < hi; k++ {
 		v := lr * a.gout[k]
-		if a.other != nil {
-			v /= mu + a.other[k]
+		if a.hess != nil {
+			v /= mu + a.hess[k]
 		} else {
 			v /= mu
 		}
-		if a.gin != nil {
-			v += mom * a.gin[k]
-			a.gin[k] = v
+		if a.velocity != nil {
+			v += mom * a.velocity[k]
+			a.velocity[k] = v
 		}
 		a.w[k] -= v
 	}
